@@ -1,0 +1,63 @@
+"""Loopback servers the tests start and stop themselves: the Prism mock of a spec."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PRISM = ROOT / "mock" / "node_modules" / ".bin" / "prism"
+SHARED = ROOT.parent / "shared"
+UPSTREAM_SPEC = SHARED / "specs" / "kapso" / "openapi-platform.yaml"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def prism(spec: Path, *, startup_seconds: float = 60.0) -> Iterator[str]:
+    """Run Prism's mock of `spec` on a free loopback port; yield its base URL; always stop it."""
+    if not PRISM.exists():
+        raise RuntimeError(f"{PRISM} is missing: run make setup (it installs the pinned Prism)")
+    port = free_port()
+    process = subprocess.Popen(
+        [str(PRISM), "mock", "--host", "127.0.0.1", "--port", str(port), str(spec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_listening(process, port, startup_seconds)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_listening(process: subprocess.Popen[str], port: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise RuntimeError(f"Prism exited with {process.returncode} before listening:\n{output}")
+        with contextlib.suppress(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1.0)
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"Prism did not listen on 127.0.0.1:{port} within {seconds} s")
