@@ -55,7 +55,9 @@ def _wait_until_listening(process: subprocess.Popen[str], port: int, seconds: fl
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = process.stdout.read() if process.stdout else ""
-            raise RuntimeError(f"Prism exited with {process.returncode} before listening:\n{output}")
+            raise RuntimeError(
+                f"Prism exited with {process.returncode} before listening:\n{output}"
+            )
         with contextlib.suppress(httpx.TransportError):
             httpx.get(f"http://127.0.0.1:{port}/", timeout=1.0)
             return

@@ -1,4 +1,4 @@
-"""`make check`: fail, naming what broke and what to do, when the spec, lock and code drift apart."""
+"""`make check`: fail, naming what broke and what to do, when spec, lock and code drift apart."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ def spec_problems(spec: Path = SPEC_PATH) -> list[str]:
     try:
         document = load_document(spec)
         if not str(document.get("openapi", "")).startswith("3.1"):
-            return [f"{spec.name}: openapi is {document.get('openapi')!r}, expected a 3.1.x document"]
+            return [
+                f"{spec.name}: openapi is {document.get('openapi')!r}, expected a 3.1.x document"
+            ]
         validate(document)
     except DocumentError as exc:
         return [str(exc)]
@@ -58,6 +60,7 @@ def generated_problems() -> list[str]:
 
 def tree_differences(committed: Path, fresh: Path) -> list[str]:
     """Files that differ between two trees, with a short diff; empty when identical."""
+
     def files(root: Path) -> dict[str, Path]:
         if not root.is_dir():
             return {}
@@ -66,19 +69,32 @@ def tree_differences(committed: Path, fresh: Path) -> list[str]:
         return {p.relative_to(root).as_posix(): p for p in found}
 
     old, new = files(committed), files(fresh)
-    found = [f"generated/{DIST_NAME}/{name}: missing from the commit" for name in sorted(new.keys() - old.keys())]
-    found += [f"generated/{DIST_NAME}/{name}: not produced by regen" for name in sorted(old.keys() - new.keys())]
+    found = [
+        f"generated/{DIST_NAME}/{name}: missing from the commit"
+        for name in sorted(new.keys() - old.keys())
+    ]
+    found += [
+        f"generated/{DIST_NAME}/{name}: not produced by regen"
+        for name in sorted(old.keys() - new.keys())
+    ]
     diff: list[str] = []
     for name in sorted(old.keys() & new.keys()):
         before, after = old[name].read_text("utf-8"), new[name].read_text("utf-8")
         if before != after:
             found.append(f"generated/{DIST_NAME}/{name}: differs from a fresh regen")
             diff += difflib.unified_diff(
-                before.splitlines(), after.splitlines(), f"committed/{name}", f"regen/{name}", lineterm="", n=1
+                before.splitlines(),
+                after.splitlines(),
+                f"committed/{name}",
+                f"regen/{name}",
+                lineterm="",
+                n=1,
             )
     if found:
         found += diff[:_DIFF_LINES] + (["..."] if len(diff) > _DIFF_LINES else [])
-        found.append("generated/ is stale or was edited by hand: run make regen and commit the result")
+        found.append(
+            "generated/ is stale or was edited by hand: run make regen and commit the result"
+        )
     return found
 
 

@@ -42,10 +42,14 @@ class Action:
 def parse_actions(overlay: dict[str, Any]) -> list[Action]:
     """Validate the overlay's shape and return its actions."""
     if not str(overlay.get("overlay", "")).startswith("1."):
-        raise OverlayError("not an OpenAPI Overlay 1.x document: the 'overlay: 1.0.0' field is missing")
+        raise OverlayError(
+            "not an OpenAPI Overlay 1.x document: the 'overlay: 1.0.0' field is missing"
+        )
     raw_actions = overlay.get("actions")
     if not isinstance(raw_actions, list) or not raw_actions:
-        raise OverlayError("the overlay has no 'actions' list; add at least one action or delete the file")
+        raise OverlayError(
+            "the overlay has no 'actions' list; add at least one action or delete the file"
+        )
     return [_parse_action(index, raw) for index, raw in enumerate(raw_actions, start=1)]
 
 
@@ -54,21 +58,27 @@ def _parse_action(index: int, raw: Any) -> Action:
         raise OverlayError(f"action {index}: needs a 'target' JSONPath string")
     remove = raw.get("remove", False) is True
     if not remove and "update" not in raw:
-        raise OverlayError(f"action {index} (target {raw['target']}): needs 'update' or 'remove: true'")
+        raise OverlayError(
+            f"action {index} (target {raw['target']}): needs 'update' or 'remove: true'"
+        )
     try:
         _JSONPATH.compile(raw["target"])
     except jsonpath.JSONPathError as exc:
-        raise OverlayError(f"action {index}: target {raw['target']!r} is not RFC 9535 JSONPath: {exc}") from exc
+        raise OverlayError(
+            f"action {index}: target {raw['target']!r} is not RFC 9535 JSONPath: {exc}"
+        ) from exc
     return Action(raw["target"], str(raw.get("description", "")), raw.get("update"), remove)
 
 
 def apply_overlay(spec: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    """Return a patched copy of `spec`; raise OverlayError naming every action that matched nothing."""
+    """Return a patched copy of `spec`; raise OverlayError naming actions that match nothing."""
     patched = copy.deepcopy(spec)
     unmatched = [action.name for action in parse_actions(overlay) if not _apply(patched, action)]
     if unmatched:
         lines = "\n".join(f"  overlay action matched nothing: {name}" for name in unmatched)
-        raise OverlayError(f"{len(unmatched)} overlay action(s) matched nothing (did upstream move?):\n{lines}")
+        raise OverlayError(
+            f"{len(unmatched)} overlay action(s) matched nothing (did upstream move?):\n{lines}"
+        )
     return patched
 
 

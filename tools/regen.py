@@ -42,7 +42,9 @@ from tools.documents import (
 )
 from tools.patching import OverlayError, apply_overlay
 
-_ENDPOINT_HEADER = re.compile(r"WARNING parsing (?P<method>[A-Z]+) (?P<path>\S+) within .*?\.(?P<dropped> Endpoint)?")
+_ENDPOINT_HEADER = re.compile(
+    r"WARNING parsing (?P<method>[A-Z]+) (?P<path>\S+) within .*?\.(?P<dropped> Endpoint)?"
+)
 _SCHEMA_HEADER = re.compile(r"Unable to process schema (?P<pointer>\S+?):?$")
 _ADDRESS = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>")
 _GENERATED_OP = re.compile(r'"method": "(?P<method>\w+)",\s*"url": "(?P<path>[^"]+)"')
@@ -74,7 +76,9 @@ def regenerate(spec: Path, out: Path, patch: Path | None) -> list[str]:
         lost += _missing_operations(load_document(document), build)
         if lost:
             lines = "\n".join(str(item) for item in sorted(set(lost)))
-            raise RegenError(f"{len(set(lost))} piece(s) of {spec} would be lost; {out} left untouched:\n{lines}")
+            raise RegenError(
+                f"{len(set(lost))} piece(s) of {spec} would be lost; {out} left untouched:\n{lines}"
+            )
         _post_process(build)
         _replace(work / "out", out)
     return generated_operations(out / DIST_NAME / PACKAGE_NAME)
@@ -102,7 +106,7 @@ def _run_generator(document: Path, build: Path) -> list[Lost]:
 
 @contextlib.contextmanager
 def _pinned_tools_first_on_path() -> Iterator[None]:
-    """Post-hooks run `ruff` by name: make that the project's pinned ruff, not whatever is installed."""
+    """Post-hooks run `ruff` by name: make that the project's pinned ruff, not any other."""
     saved = os.environ.get("PATH", "")
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved])
     try:
@@ -118,11 +122,15 @@ def _describe(error: GeneratorError, spec: dict[str, Any]) -> list[Lost]:
         ref = getattr(getattr(error, "data", None), "ref", None)
         if ref is not None:
             reason += f" ({getattr(ref, 'value', ref)})"
-        return [Lost(where, "endpoint not generated" if endpoint["dropped"] else "part omitted", reason)]
+        return [
+            Lost(where, "endpoint not generated" if endpoint["dropped"] else "part omitted", reason)
+        ]
     if schema := _SCHEMA_HEADER.match(error.header.strip()):
         pointer = schema["pointer"]
         users = _operations_using(spec, "#" + pointer) or [pointer]
-        return [Lost(user, f"schema {pointer.rsplit('/', 1)[-1]} removed", reason) for user in users]
+        return [
+            Lost(user, f"schema {pointer.rsplit('/', 1)[-1]} removed", reason) for user in users
+        ]
     level = "error" if error.level == ErrorLevel.ERROR else "warning"
     return [Lost("generator", f"{level}: {error.header.strip()}", reason)]
 
@@ -134,11 +142,13 @@ def _clean(detail: str | None) -> str:
 
 
 def _operations_using(spec: dict[str, Any], ref: str) -> list[str]:
-    """Operations whose parameters, bodies or responses reach `ref`, directly or through other schemas."""
+    """Operations whose parameters, bodies or responses reach `ref`, directly or not."""
     schemas = (spec.get("components") or {}).get("schemas") or {}
     users = []
     for method, path, operation in operations(spec):
-        if _reaches(operation, ref, schemas, set()) or _reaches(spec["paths"][path].get("parameters"), ref, schemas, set()):
+        if _reaches(operation, ref, schemas, set()) or _reaches(
+            spec["paths"][path].get("parameters"), ref, schemas, set()
+        ):
             users.append(f"{method} {path}")
     return users
 
@@ -200,9 +210,15 @@ def _replace(new: Path, out: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make regen", description=__doc__.splitlines()[0])
-    parser.add_argument("--spec", type=Path, help="spec to generate from (default: the vendored spec)")
+    parser.add_argument(
+        "--spec", type=Path, help="spec to generate from (default: the vendored spec)"
+    )
     parser.add_argument("--out", type=Path, help="directory to generate into (default: generated/)")
-    parser.add_argument("--patch", type=Path, help="Overlay 1.0 patch (default: openapi-platform.overlay.yaml if present)")
+    parser.add_argument(
+        "--patch",
+        type=Path,
+        help="Overlay 1.0 patch (default: openapi-platform.overlay.yaml if present)",
+    )
     args = parser.parse_args(argv)
     if args.spec is not None and args.out is None:
         parser.error("SPEC=... needs OUT=...: only the vendored spec is generated into generated/")

@@ -18,7 +18,6 @@ from tools.documents import (
     CONFIG_PATH,
     LOCK_PATH,
     PATCH_PATH,
-    ROOT,
     SPEC_PATH,
     TEMPLATES_PATH,
     UPSTREAM_URL,
@@ -36,7 +35,7 @@ def read(path: Path = LOCK_PATH) -> dict[str, Any]:
 
 
 def compute(source: str | None = None, retrieved: str | None = None) -> dict[str, Any]:
-    """The lock as it should be for the work tree now; provenance kept from the old lock unless given."""
+    """The lock as the work tree needs it now; provenance kept from the old lock unless given."""
     previous = read().get("spec", {})
     return {
         "spec": {
@@ -70,7 +69,11 @@ def problems() -> list[str]:
         for key, now in current[section].items():
             was = locked.get(section, {}).get(key)
             if key not in ("source", "retrieved") and was != now:
-                found.append(f"{LOCK_PATH.name}: {section}.{key} is {was!r} but the work tree has {now!r}")
+                found.append(
+                    f"{LOCK_PATH.name}: {section}.{key} is {was!r} but the work tree has {now!r}"
+                )
     if found:
-        found.append(f"{LOCK_PATH.relative_to(ROOT)} is stale: run make regen (it regenerates and rewrites the lock)")
+        found.append(
+            f"{LOCK_PATH.name} is stale: run make regen (it regenerates, then rewrites the lock)"
+        )
     return found
