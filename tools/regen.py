@@ -47,6 +47,7 @@ _ENDPOINT_HEADER = re.compile(
 )
 _SCHEMA_HEADER = re.compile(r"Unable to process schema (?P<pointer>\S+?):?$")
 _ADDRESS = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>")
+_DROPPED = "endpoint not generated"
 _GENERATED_OP = re.compile(r'"method": "(?P<method>\w+)",\s*"url": "(?P<path>[^"]+)"')
 
 
@@ -73,7 +74,10 @@ def regenerate(spec: Path, out: Path, patch: Path | None) -> list[str]:
         document = _patched_spec(spec, patch, work)
         build = work / "out" / DIST_NAME
         lost = _run_generator(document, build)
-        lost += _missing_operations(load_document(document), build)
+        dropped = {item.where for item in lost if item.what == _DROPPED}
+        lost += [
+            m for m in _missing_operations(load_document(document), build) if m.where not in dropped
+        ]
         if lost:
             lines = "\n".join(str(item) for item in sorted(set(lost)))
             raise RegenError(
@@ -119,12 +123,7 @@ def _describe(error: GeneratorError, spec: dict[str, Any]) -> list[Lost]:
     reason = _clean(error.detail)
     if endpoint := _ENDPOINT_HEADER.match(error.header.strip()):
         where = f"{endpoint['method']} {endpoint['path']}"
-        ref = getattr(getattr(error, "data", None), "ref", None)
-        if ref is not None:
-            reason += f" ({getattr(ref, 'value', ref)})"
-        return [
-            Lost(where, "endpoint not generated" if endpoint["dropped"] else "part omitted", reason)
-        ]
+        return [Lost(where, _DROPPED if endpoint["dropped"] else "part omitted", reason)]
     if schema := _SCHEMA_HEADER.match(error.header.strip()):
         pointer = schema["pointer"]
         users = _operations_using(spec, "#" + pointer) or [pointer]
@@ -174,7 +173,7 @@ def _missing_operations(spec: dict[str, Any], build: Path) -> list[Lost]:
     package = build / PACKAGE_NAME
     made = set(generated_operations(package)) if package.is_dir() else set()
     return [
-        Lost(f"{method} {path}", "endpoint not generated", "no module was written for it")
+        Lost(f"{method} {path}", _DROPPED, "no module was written for it")
         for method, path, _ in operations(spec)
         if f"{method} {path}" not in made
     ]
