@@ -209,7 +209,7 @@ class Kapso(_BaseKapso):
             response = self._http.send(request)
         except httpx.HTTPError as error:
             raise connection_error(error, request) from None
-        raise_for_status(response, self._clock)
+        raise_for_status(response, self._clock, secret=self._config.api_key)
         return response
 
     def close(self) -> None:
@@ -304,7 +304,7 @@ class AsyncKapso(_BaseKapso):
             response = await self._http.send(request)
         except httpx.HTTPError as error:
             raise connection_error(error, request) from None
-        raise_for_status(response, self._clock)
+        raise_for_status(response, self._clock, secret=self._config.api_key)
         return response
 
     async def close(self) -> None:
