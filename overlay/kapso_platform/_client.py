@@ -145,7 +145,12 @@ class _BaseKapso:
 
 
 class Kapso(_BaseKapso):
-    """Client for the Kapso Platform API: `Kapso()` reads KAPSO_API_KEY and KAPSO_BASE_URL."""
+    """Client for the Kapso Platform API: `Kapso()` reads KAPSO_API_KEY and KAPSO_BASE_URL.
+
+    `http_client` lends the transport side of your own `httpx.Client` (proxies, TLS, mounts);
+    the base URL, headers, key and timeout still come from this client, and yours is never
+    closed by it. `clock` replaces real sleeping and time, for tests.
+    """
 
     def __init__(
         self,
