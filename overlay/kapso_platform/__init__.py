@@ -1,5 +1,7 @@
-"""Python SDK for the Kapso Platform API."""
+"""Python SDK for the Kapso Platform API: typed errors, retries, and contact erasure."""
 
+from kapso_platform._client import AsyncKapso, Kapso
+from kapso_platform._contacts import Erasure
 from kapso_platform._errors import (
     APIConnectionError,
     APIError,
@@ -7,13 +9,16 @@ from kapso_platform._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
     ConflictError,
     InternalServerError,
     InvalidIdentifierError,
     KapsoError,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
     RateLimitError,
+    UnexpectedResponseError,
     UnprocessableEntityError,
 )
 from kapso_platform._identifiers import Identifier, parse_identifier
@@ -24,16 +29,22 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncKapso",
     "AuthenticationError",
     "BadRequestError",
+    "ConfigurationError",
     "ConflictError",
+    "Erasure",
     "Identifier",
     "InternalServerError",
     "InvalidIdentifierError",
+    "Kapso",
     "KapsoError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "UnexpectedResponseError",
     "UnprocessableEntityError",
     "__version__",
     "parse_identifier",

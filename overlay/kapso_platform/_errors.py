@@ -21,13 +21,16 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ConfigurationError",
     "ConflictError",
     "InternalServerError",
     "InvalidIdentifierError",
     "KapsoError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "UnexpectedResponseError",
     "UnprocessableEntityError",
     "status_error_class",
 ]
@@ -152,3 +155,15 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
     if status_code >= 500:
         return InternalServerError
     return _BY_STATUS.get(status_code, APIStatusError)
+
+
+class ConfigurationError(KapsoError, ValueError):
+    """The client was set up with a missing or unusable value (API key, base URL, timeout)."""
+
+
+class UnexpectedResponseError(APIError):
+    """A success answer did not have the shape the spec promises, so it could not be parsed."""
+
+
+class PaginationError(APIError):
+    """Paging could not continue safely (for example the API sent back a cursor it sent before)."""
