@@ -189,7 +189,8 @@ class _Job:
                 client.close()
         report = str(self.args.report) if self.args.report else None
         print_summary(tally, report=report, interrupted=self.interrupted, out=sys.stdout)
-        all_ok = tally.now["invalid"] + tally.now["failed"] == 0
+        both = tally.now + tally.earlier
+        all_ok = both["invalid"] + both["failed"] == 0
         return 0 if all_ok and not self.interrupted else 1
 
     # -- setup --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import IO, Protocol
 from kapso_platform._masking import mask
 
 STATUSES = ("queued", "not_found", "invalid", "failed")
+DRY_RUN_STATUSES = ("valid", "invalid")
 _PLAIN_EVERY = 5.0  # seconds between plain progress lines
 _SHOWN_PROBLEMS = 10
 _NUMBER_LIKE = re.compile(r"\+?\d[\d ().-]{3,}\d")
@@ -52,12 +53,20 @@ class Tally:
         self.now[status] += 1
         self.sent += sent
         if status in ("invalid", "failed") and len(self.problems) < _SHOWN_PROBLEMS:
-            self.problems.append((line, mask(text), status, masked_text(error or "")))
+            # The first clause says what is wrong; the rest, a list of accepted forms, is in the
+            # report.
+            reason = (error or "").split("; ", 1)[0]
+            self.problems.append((line, mask(text), status, masked_text(reason)))
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """The statuses this run can end in (a dry run only tells valid from invalid)."""
+        return DRY_RUN_STATUSES if self.now["valid"] else STATUSES
 
     def counts(self) -> str:
         """`queued 10, not_found 2, ...` over both runs."""
         both = self.now + self.earlier
-        return ", ".join(f"{status} {both[status]}" for status in STATUSES)
+        return ", ".join(f"{status} {both[status]}" for status in self.statuses)
 
 
 class Display(Protocol):
@@ -144,7 +153,7 @@ def display_for(stream: IO[str], total: int | None) -> Display:
 def print_summary(tally: Tally, *, report: str | None, interrupted: bool, out: IO[str]) -> None:
     """The table of outcomes, a few problems, and where the report is."""
     both = tally.now + tally.earlier
-    rows = [(s, tally.now[s], tally.earlier[s], both[s]) for s in STATUSES]
+    rows = [(s, tally.now[s], tally.earlier[s], both[s]) for s in tally.statuses]
     print("", file=out)
     print(f"{'status':<10} {'this run':>9} {'earlier':>9} {'total':>9}", file=out)
     for status, now, earlier, total in rows:
