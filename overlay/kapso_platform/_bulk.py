@@ -51,6 +51,8 @@ _SLOWEST = 0.25  # the limiter never slows below a quarter of the configured rat
 _BACKOFF_FIRST = 0.5
 _BACKOFF_MOST = 8.0
 _RETRY_AFTER_UNKNOWN = 60.0  # Kapso's documented Retry-After, used when a 429 has none
+# A 429 says "later", not "broken": waiting it out has its own, larger budget per input.
+_RATE_LIMITED_RETRIES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,10 +162,12 @@ class RateLimiter:
             self._factor = max(_SLOWEST, self._factor * 0.8)
 
     def observe_remaining(self, remaining: int | None, in_flight: int) -> None:
-        """Slow down while the server's X-RateLimit-Remaining is below what is in flight."""
+        """Slow down while the server's X-RateLimit-Remaining is no more than what is in flight."""
         if remaining is None:
             return
-        low_water = max(2 * in_flight, 5)
+        # Near the end of every window the count is low anyway; only a count the requests in
+        # flight could exhaust means something else (another job, another key user) is sending.
+        low_water = in_flight + 1
         with self._lock:
             if remaining >= low_water:
                 self._factor = min(1.0, self._factor * 1.1)
@@ -179,6 +183,7 @@ class _Job:
     text: str
     identifier: Identifier | None = None
     waiting: list[_Job] = field(default_factory=list)  # duplicates answered when this ends
+    rate_limited: int = 0  # 429s seen, retried on their own budget
 
 
 @dataclass(frozen=True)
@@ -305,12 +310,15 @@ class _Attempts:
     def failure(self, job: _Job, attempts: int, exc: APIError) -> tuple[ErasureResult, float]:
         """The result if this error ends the job, and the wait before retrying otherwise."""
         verdict = _judge(exc, attempts)
-        if isinstance(exc, RateLimitError):
-            self.limiter.pause(exc.retry_after or _RETRY_AFTER_UNKNOWN)
         if isinstance(exc, APIStatusError):
             self.limiter.observe_remaining(_remaining(exc), self.in_flight)
         self.ledger.rejected = self.ledger.rejected or _rejection(exc)
-        retry = verdict.retry and attempts < self.settings.max_attempts
+        if isinstance(exc, RateLimitError):
+            self.limiter.pause(exc.retry_after or _RETRY_AFTER_UNKNOWN)
+            job.rate_limited += 1
+            retry = job.rate_limited <= _RATE_LIMITED_RETRIES
+        else:
+            retry = verdict.retry and attempts - job.rate_limited < self.settings.max_attempts
         assert job.identifier is not None
         result = ErasureResult(
             job.text,
