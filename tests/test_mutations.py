@@ -22,6 +22,7 @@ from tools.documents import SPEC_PATH, load_document, write_json
 from tools.spec_diff import diff_documents, main
 
 ERASE_PATH = "/whatsapp/contacts/{identifier}"
+ERASE_LABEL = f"eraseWhatsappContact DELETE {ERASE_PATH}"
 Document = dict[str, Any]
 
 
@@ -125,7 +126,7 @@ MUTATIONS = [
         "remove-operation",
         remove_operation,
         contract_names="'eraseWhatsappContact' no longer declared",
-        diff_names="eraseWhatsappContact DELETE /whatsapp/contacts/{identifier}: operation removed",
+        diff_names=f"{ERASE_LABEL}: operation removed",
         diff_kind="breaking",
     ),
     Mutation(
@@ -153,7 +154,7 @@ MUTATIONS = [
         "describe",
         change_description,
         contract_names="",
-        diff_names="eraseWhatsappContact DELETE /whatsapp/contacts/{identifier}: description changed",
+        diff_names=f"{ERASE_LABEL}: description changed",
         diff_kind="docs",
     ),
 ]
