@@ -63,3 +63,23 @@ def _wait_until_listening(process: subprocess.Popen[str], port: int, seconds: fl
             return
         time.sleep(0.2)
     raise RuntimeError(f"Prism did not listen on 127.0.0.1:{port} within {seconds} s")
+
+
+class PrismViolation(AssertionError):
+    """Prism found the request (or its own answer) off-spec; the message has its findings."""
+
+
+def raise_on_prism_violation(response: httpx.Response) -> None:
+    """httpx response hook: fail when Prism flags a violation or answers with its own error.
+
+    Prism answers a request it can still serve with an `sl-violations` header listing what does
+    not match the spec, and one it cannot serve with an `application/problem+json` error of its
+    own; either means the test sent something the real API might refuse.
+    """
+    if violations := response.headers.get("sl-violations"):
+        raise PrismViolation(f"{response.request.method} {response.url.path}: {violations}")
+    if response.headers.get("content-type", "").startswith("application/problem+json"):
+        response.read()
+        raise PrismViolation(
+            f"{response.request.method} {response.url.path}: Prism refused it: {response.text}"
+        )
