@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,8 +24,22 @@ def upstream_spec() -> Path:
     return servers.UPSTREAM_SPEC
 
 
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remember whether a test's body failed, so teardown does not report a violation twice."""
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
 @pytest.fixture(autouse=True)
-def _traffic_conforms() -> Iterator[None]:
+def _traffic_conforms(request: pytest.FixtureRequest) -> Iterator[None]:
     """Fail any test whose traffic a `tests.conformance.Conformance` found off-spec.
 
     Checked at teardown as well as where it happens, so code under test that catches the
@@ -35,7 +49,7 @@ def _traffic_conforms() -> Iterator[None]:
     yield
     violations = [line for checker in traffic.ACTIVE for line in checker.violations]
     traffic.ACTIVE.clear()
-    if violations:
+    if violations and not request.node.stash.get(_CALL_FAILED, False):
         pytest.fail("traffic does not match the spec:\n" + "\n".join(violations), pytrace=False)
 
 
