@@ -98,3 +98,17 @@ def test_import_scanner_reports_a_whole_tag_package_import_as_undeclarable() -> 
 def test_import_scanner_ignores_modules_outside_the_generated_api() -> None:
     source = "import httpx\nfrom kapso_platform_api_client.models import ErrorResponse\n"
     assert generated_modules_imported(source) == set()
+
+
+def test_the_overlays_default_base_url_and_auth_header_are_the_declared_ones() -> None:
+    from kapso_platform._auth import API_KEY_HEADER
+    from kapso_platform._config import DEFAULT_BASE_URL
+
+    contract = load_contract().CONTRACT
+    assert (contract.base_url, contract.api_key_header) == (DEFAULT_BASE_URL, API_KEY_HEADER)
+
+
+def test_the_overlay_imports_the_erase_operation_today() -> None:
+    # Pins the scan to the real tree: if this breaks, the scan (not the overlay) went blind.
+    imported = set().union(*overlay_imports().values())
+    assert f"{API_PACKAGE}.contacts.erase_whatsapp_contact" in imported
