@@ -83,3 +83,40 @@ def raise_on_prism_violation(response: httpx.Response) -> None:
         raise PrismViolation(
             f"{response.request.method} {response.url.path}: Prism refused it: {response.text}"
         )
+
+
+class PrismTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Sends to Prism through `inner`, asking for `status` (`Prefer: code=`), failing on violations.
+
+    A transport rather than client hooks, so it also guards clients (the SDK's) that build and
+    send their own requests.
+    """
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport | httpx.AsyncBaseTransport,
+        status: int | None = None,
+    ) -> None:
+        self.inner, self.status = inner, status
+
+    def _prefer(self, request: httpx.Request) -> None:
+        if self.status is not None:
+            request.headers["Prefer"] = f"code={self.status}"
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(self.inner, httpx.BaseTransport)
+        self._prefer(request)
+        response = self.inner.handle_request(request)
+        response.read()
+        response.request = request
+        raise_on_prism_violation(response)
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(self.inner, httpx.AsyncBaseTransport)
+        self._prefer(request)
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        response.request = request
+        raise_on_prism_violation(response)
+        return response

@@ -491,7 +491,7 @@ def report(changes: Sequence[Change], old: Path, new: Path) -> list[str]:
     if breaking:
         lines.append(
             f"spec-diff: {len(breaking)} breaking change(s): a client built from "
-            f"{old.name} can fail against the new spec"
+            f"{old} can fail against {new}"
         )
     else:
         lines.append("spec-diff: nothing breaking")
