@@ -63,3 +63,60 @@ def _wait_until_listening(process: subprocess.Popen[str], port: int, seconds: fl
             return
         time.sleep(0.2)
     raise RuntimeError(f"Prism did not listen on 127.0.0.1:{port} within {seconds} s")
+
+
+class PrismViolation(AssertionError):
+    """Prism found the request (or its own answer) off-spec; the message has its findings."""
+
+
+def raise_on_prism_violation(response: httpx.Response) -> None:
+    """httpx response hook: fail when Prism flags a violation or answers with its own error.
+
+    Prism answers a request it can still serve with an `sl-violations` header listing what does
+    not match the spec, and one it cannot serve with an `application/problem+json` error of its
+    own; either means the test sent something the real API might refuse.
+    """
+    if violations := response.headers.get("sl-violations"):
+        raise PrismViolation(f"{response.request.method} {response.url.path}: {violations}")
+    if response.headers.get("content-type", "").startswith("application/problem+json"):
+        response.read()
+        raise PrismViolation(
+            f"{response.request.method} {response.url.path}: Prism refused it: {response.text}"
+        )
+
+
+class PrismTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Sends to Prism through `inner`, asking for `status` (`Prefer: code=`), failing on violations.
+
+    A transport rather than client hooks, so it also guards clients (the SDK's) that build and
+    send their own requests.
+    """
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport | httpx.AsyncBaseTransport,
+        status: int | None = None,
+    ) -> None:
+        self.inner, self.status = inner, status
+
+    def _prefer(self, request: httpx.Request) -> None:
+        if self.status is not None:
+            request.headers["Prefer"] = f"code={self.status}"
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(self.inner, httpx.BaseTransport)
+        self._prefer(request)
+        response = self.inner.handle_request(request)
+        response.read()
+        response.request = request
+        raise_on_prism_violation(response)
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(self.inner, httpx.AsyncBaseTransport)
+        self._prefer(request)
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        response.request = request
+        raise_on_prism_violation(response)
+        return response

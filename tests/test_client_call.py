@@ -25,6 +25,7 @@ from tests.overlay_support import (
 from tools.regen import regenerate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "overlay"
+PAGING_SPEC = FIXTURES / "paging.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_call_maps_errors_before_generated_parsing_sees_them() -> None:
 def test_call_turns_a_520_into_a_typed_error_where_generated_code_would_crash() -> None:
     page = httpx.Response(520, content=b"<html>oops</html>", headers={"Content-Type": "text/html"})
     with (
-        sync_client(Recorder([page]), max_retries=0) as client,
+        sync_client(Recorder([page]), max_retries=0, undocumented_statuses={520}) as client,
         pytest.raises(InternalServerError, match="520"),
     ):
         client.call(erase_whatsapp_contact, identifier=PHONE)
@@ -63,7 +64,7 @@ def test_call_turns_a_520_into_a_typed_error_where_generated_code_would_crash() 
 def test_call_returns_models_of_any_generated_package(paging_package: ModuleType) -> None:
     meta = {"page": 1, "per_page": 20, "total_pages": 1, "total_count": 1}
     body = {"data": [{"id": "1", "name": "One"}], "meta": meta}
-    with sync_client(Recorder([httpx.Response(200, json=body)])) as client:
+    with sync_client(Recorder([httpx.Response(200, json=body)]), spec=PAGING_SPEC) as client:
         page = client.call(operation(paging_package, "api.items.list_items"), per_page=20)
     assert page.data[0].name == "One"
     assert page.meta.total_count == 1
@@ -71,7 +72,8 @@ def test_call_returns_models_of_any_generated_package(paging_package: ModuleType
 
 def test_success_body_that_breaks_the_spec_is_a_typed_error(paging_package: ModuleType) -> None:
     broken = httpx.Response(200, json={"items": []})
-    with sync_client(Recorder([broken])) as client, pytest.raises(UnexpectedResponseError) as e:
+    client = sync_client(Recorder([broken]), spec=None)  # a body off the spec, on purpose
+    with client, pytest.raises(UnexpectedResponseError) as e:
         client.call(operation(paging_package, "api.items.list_items"))
     assert "list_items" in str(e.value)
     assert "KeyError" in str(e.value)
@@ -79,7 +81,8 @@ def test_success_body_that_breaks_the_spec_is_a_typed_error(paging_package: Modu
 
 def test_success_body_that_is_not_json_is_a_typed_error(paging_package: ModuleType) -> None:
     page = httpx.Response(200, content=b"<html>maintenance</html>")
-    with sync_client(Recorder([page])) as client, pytest.raises(UnexpectedResponseError):
+    client = sync_client(Recorder([page]), spec=None)  # a body off the spec, on purpose
+    with client, pytest.raises(UnexpectedResponseError):
         client.call(operation(paging_package, "api.items.list_items"))
 
 

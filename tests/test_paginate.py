@@ -18,6 +18,7 @@ from tests.overlay_support import Recorder, Spy, async_client, load_package, ope
 from tools.regen import regenerate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "overlay"
+PAGING_SPEC = FIXTURES / "paging.yaml"
 pytestmark = pytest.mark.slow
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -96,7 +97,7 @@ EVENTS = [{"id": f"evt-{n}"} for n in range(5)]
 
 def test_offset_style_walks_every_page_and_stops_at_the_last(paging_package: ModuleType) -> None:
     spy = Spy(offset_api(ITEMS))
-    with sync_client(spy) as client:
+    with sync_client(spy, spec=PAGING_SPEC) as client:
         items = list(client.paginate(operation(paging_package, "api.items.list_items"), per_page=2))
     assert [item.id for item in items] == [item["id"] for item in ITEMS]
     assert [r.url.params["page"] for r in spy.requests] == ["1", "2", "3"]
@@ -105,7 +106,7 @@ def test_offset_style_walks_every_page_and_stops_at_the_last(paging_package: Mod
 
 def test_offset_style_with_no_results_makes_one_request(paging_package: ModuleType) -> None:
     spy = Spy(offset_api([]))
-    with sync_client(spy) as client:
+    with sync_client(spy, spec=PAGING_SPEC) as client:
         items = list(client.paginate(operation(paging_package, "api.items.list_items")))
     assert items == []
     assert len(spy.requests) == 1
@@ -114,7 +115,7 @@ def test_offset_style_with_no_results_makes_one_request(paging_package: ModuleTy
 def test_offset_style_stuck_on_one_page_raises_instead_of_looping(
     paging_package: ModuleType,
 ) -> None:
-    with sync_client(offset_api(ITEMS, stuck=True)) as client:
+    with sync_client(offset_api(ITEMS, stuck=True), spec=PAGING_SPEC) as client:
         pages = client.paginate(operation(paging_package, "api.items.list_items"), per_page=2)
         with pytest.raises(PaginationError, match="page 2 a second time"):
             list(pages)
@@ -122,7 +123,7 @@ def test_offset_style_stuck_on_one_page_raises_instead_of_looping(
 
 def test_cursor_style_follows_after_until_next_is_null(paging_package: ModuleType) -> None:
     spy = Spy(cursor_api(EVENTS))
-    with sync_client(spy) as client:
+    with sync_client(spy, spec=PAGING_SPEC) as client:
         events = list(client.paginate(operation(paging_package, "api.events.list_events"), limit=2))
     assert [event.id for event in events] == [event["id"] for event in EVENTS]
     assert [r.url.params.get("after") for r in spy.requests] == [None, cursor_of(2), cursor_of(4)]
@@ -130,7 +131,7 @@ def test_cursor_style_follows_after_until_next_is_null(paging_package: ModuleTyp
 
 def test_cursor_style_drops_before_when_moving_forward(paging_package: ModuleType) -> None:
     spy = Spy(cursor_api(EVENTS))
-    with sync_client(spy) as client:
+    with sync_client(spy, spec=PAGING_SPEC) as client:
         list(client.paginate(operation(paging_package, "api.events.list_events"), before="x"))
     assert spy.requests[0].url.params.get("before") == "x"
     assert all("before" not in r.url.params for r in spy.requests[1:])
@@ -139,7 +140,7 @@ def test_cursor_style_drops_before_when_moving_forward(paging_package: ModuleTyp
 def test_cursor_style_repeated_cursor_raises_instead_of_looping(
     paging_package: ModuleType,
 ) -> None:
-    with sync_client(cursor_api(EVENTS * 3, repeat=True)) as client:
+    with sync_client(cursor_api(EVENTS * 3, repeat=True), spec=PAGING_SPEC) as client:
         events = client.paginate(operation(paging_package, "api.events.list_events"), limit=2)
         with pytest.raises(PaginationError, match="second time"):
             list(events)
@@ -148,7 +149,7 @@ def test_cursor_style_repeated_cursor_raises_instead_of_looping(
 def test_cursor_style_stops_on_an_empty_page(paging_package: ModuleType) -> None:
     paging = {"cursors": {"after": "abc"}, "next": "https://api.kapso.test/x?after=abc"}
     recorder = Recorder([httpx.Response(200, json={"data": [], "paging": paging})])
-    with sync_client(recorder) as client:
+    with sync_client(recorder, spec=PAGING_SPEC) as client:
         assert list(client.paginate(operation(paging_package, "api.events.list_events"))) == []
     assert len(recorder.requests) == 1
 
@@ -161,7 +162,7 @@ def test_error_on_a_later_page_raises_the_typed_error(paging_package: ModuleType
             return httpx.Response(401, json={"error": "Invalid API key"})
         return first(request)
 
-    with sync_client(handle) as client:
+    with sync_client(handle, spec=PAGING_SPEC) as client:
         items = client.paginate(operation(paging_package, "api.items.list_items"), per_page=2)
         assert next(items).id == "item-0"
         with pytest.raises(AuthenticationError, match="Invalid API key"):
@@ -177,18 +178,18 @@ def test_paginate_refuses_an_operation_that_returns_no_list() -> None:
 
 
 async def test_async_offset_and_cursor_styles_walk_every_page(paging_package: ModuleType) -> None:
-    async with async_client(offset_api(ITEMS)) as client:
+    async with async_client(offset_api(ITEMS), spec=PAGING_SPEC) as client:
         list_items = operation(paging_package, "api.items.list_items")
         items = [item async for item in client.paginate(list_items, per_page=2)]
     assert len(items) == 5
-    async with async_client(cursor_api(EVENTS)) as client:
+    async with async_client(cursor_api(EVENTS), spec=PAGING_SPEC) as client:
         list_events = operation(paging_package, "api.events.list_events")
         events = [event async for event in client.paginate(list_events, limit=3)]
     assert [event.id for event in events] == [event["id"] for event in EVENTS]
 
 
 async def test_async_repeated_cursor_raises(paging_package: ModuleType) -> None:
-    async with async_client(cursor_api(EVENTS * 3, repeat=True)) as client:
+    async with async_client(cursor_api(EVENTS * 3, repeat=True), spec=PAGING_SPEC) as client:
         list_events = operation(paging_package, "api.events.list_events")
         with pytest.raises(PaginationError):
             _ = [event async for event in client.paginate(list_events, limit=2)]
@@ -218,7 +219,7 @@ def conversation(n: int) -> dict[str, Any]:
 
 def test_upstream_list_customers_is_walked_offset_style(upstream_package: ModuleType) -> None:
     spy = Spy(offset_api([customer(n) for n in range(3)]))
-    with sync_client(spy) as client:
+    with sync_client(spy, spec=servers.UPSTREAM_SPEC) as client:
         list_customers = operation(upstream_package, "api.customers.list_customers")
         customers = list(client.paginate(list_customers, per_page=2))
     assert [c.name for c in customers] == ["Customer 0", "Customer 1", "Customer 2"]
@@ -227,7 +228,7 @@ def test_upstream_list_customers_is_walked_offset_style(upstream_package: Module
 
 def test_upstream_list_conversations_is_walked_cursor_style(upstream_package: ModuleType) -> None:
     spy = Spy(cursor_api([conversation(n) for n in range(5)]))
-    with sync_client(spy) as client:
+    with sync_client(spy, spec=servers.UPSTREAM_SPEC) as client:
         list_conversations = operation(
             upstream_package, "api.conversations.list_whatsapp_conversations"
         )
@@ -244,7 +245,7 @@ def test_upstream_single_page_conversations_stop_on_null_next(
     paging = {"cursors": {"before": "YQ==", "after": "Yg=="}, "next": None, "previous": None}
     body = {"data": [conversation(1)], "paging": paging}
     recorder = Recorder([httpx.Response(200, json=body)])
-    with sync_client(recorder) as client:
+    with sync_client(recorder, spec=servers.UPSTREAM_SPEC) as client:
         list_conversations = operation(
             upstream_package, "api.conversations.list_whatsapp_conversations"
         )
@@ -253,7 +254,9 @@ def test_upstream_single_page_conversations_stop_on_null_next(
 
 
 async def test_upstream_async_customers_walk(upstream_package: ModuleType) -> None:
-    async with async_client(offset_api([customer(n) for n in range(5)])) as client:
+    async with async_client(
+        offset_api([customer(n) for n in range(5)]), spec=servers.UPSTREAM_SPEC
+    ) as client:
         list_customers = operation(upstream_package, "api.customers.list_customers")
         names = [c.name async for c in client.paginate(list_customers, per_page=2)]
     assert len(names) == 5

@@ -47,15 +47,22 @@ def lock_problems() -> list[str]:
     return speclock.problems()
 
 
-def generated_problems() -> list[str]:
-    """The committed generated/ must be exactly what a fresh regen of the vendored spec produces."""
+def generated_problems(
+    spec: Path = SPEC_PATH, committed: Path = GENERATED_PATH, patch: Path | None = None
+) -> list[str]:
+    """The committed generated/ must be exactly what a fresh regen of the spec produces.
+
+    `patch` defaults to the repository's overlay patch where there is one.
+    """
+    if patch is None and PATCH_PATH.exists():
+        patch = PATCH_PATH
     with tempfile.TemporaryDirectory(prefix="kapso-check-") as tmp:
         fresh = Path(tmp) / "generated"
         try:
-            regenerate(SPEC_PATH, fresh, PATCH_PATH if PATCH_PATH.exists() else None)
+            regenerate(spec, fresh, patch)
         except (RegenError, OverlayError, DocumentError) as exc:
-            return [f"regen of {SPEC_PATH.name} fails: {exc}"]
-        return tree_differences(GENERATED_PATH / DIST_NAME, fresh / DIST_NAME)
+            return [f"regen of {spec.name} fails: {exc}"]
+        return tree_differences(committed / DIST_NAME, fresh / DIST_NAME)
 
 
 def tree_differences(committed: Path, fresh: Path) -> list[str]:
@@ -98,11 +105,11 @@ def tree_differences(committed: Path, fresh: Path) -> list[str]:
     return found
 
 
-def contract_problems() -> list[str]:
-    """The overlay's declared consumer contract must hold against the vendored spec."""
+def contract_problems(spec: Path = SPEC_PATH) -> list[str]:
+    """The overlay's declared consumer contract must hold against the spec."""
     from tools.contract import check_contract
 
-    return check_contract(SPEC_PATH)
+    return check_contract(spec)
 
 
 CHECKS: list[tuple[str, Callable[[], list[str]]]] = [

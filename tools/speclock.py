@@ -34,15 +34,17 @@ def read(path: Path = LOCK_PATH) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def compute(source: str | None = None, retrieved: str | None = None) -> dict[str, Any]:
+def compute(
+    source: str | None = None, retrieved: str | None = None, spec: Path = SPEC_PATH
+) -> dict[str, Any]:
     """The lock as the work tree needs it now; provenance kept from the old lock unless given."""
     previous = read().get("spec", {})
     return {
         "spec": {
-            "path": SPEC_PATH.name,
-            "sha256": sha256_file(SPEC_PATH),
-            "bytes": SPEC_PATH.stat().st_size,
-            "info_version": str(load_document(SPEC_PATH).get("info", {}).get("version")),
+            "path": spec.name,
+            "sha256": sha256_file(spec),
+            "bytes": spec.stat().st_size,
+            "info_version": str(load_document(spec).get("info", {}).get("version")),
             "source": source or previous.get("source", UPSTREAM_URL),
             "retrieved": retrieved or previous.get("retrieved", dt.date.today().isoformat()),
         },
@@ -59,21 +61,21 @@ def write(lock: dict[str, Any], path: Path = LOCK_PATH) -> None:
     path.write_text(json.dumps(lock, indent=2) + "\n", encoding="utf-8")
 
 
-def problems() -> list[str]:
+def problems(spec: Path = SPEC_PATH, lock: Path = LOCK_PATH) -> list[str]:
     """Every way the lock disagrees with the work tree, one line each; empty when it is current."""
-    if not LOCK_PATH.exists():
-        return [f"{LOCK_PATH.name}: missing; run make regen"]
-    locked, current = read(), compute()
+    if not lock.exists():
+        return [f"{lock.name}: missing; run make regen"]
+    locked, current = read(lock), compute(spec=spec)
     found = []
     for section in ("spec", "tools", "inputs"):
         for key, now in current[section].items():
             was = locked.get(section, {}).get(key)
             if key not in ("source", "retrieved") and was != now:
                 found.append(
-                    f"{LOCK_PATH.name}: {section}.{key} is {was!r} but the work tree has {now!r}"
+                    f"{lock.name}: {section}.{key} is {was!r} but the work tree has {now!r}"
                 )
     if found:
         found.append(
-            f"{LOCK_PATH.name} is stale: run make regen (it regenerates, then rewrites the lock)"
+            f"{lock.name} is stale: run make regen (it regenerates, then rewrites the lock)"
         )
     return found
