@@ -7,6 +7,8 @@ import pytest
 
 from tests import conformance as traffic
 from tests import servers
+from tools.documents import DIST_NAME
+from tools.regen import regenerate
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +24,17 @@ def upstream_spec() -> Path:
     if not servers.UPSTREAM_SPEC.exists():
         pytest.skip(f"{servers.UPSTREAM_SPEC} is absent: the full upstream spec lives in ../shared")
     return servers.UPSTREAM_SPEC
+
+
+@pytest.fixture(scope="session")
+def upstream_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """The full upstream spec generated once per session with the fixture patch its webhook
+    `oneOf` needs: the distribution directory and the "METHOD /path" of every operation made."""
+    if not servers.UPSTREAM_SPEC.exists():
+        pytest.skip(f"{servers.UPSTREAM_SPEC} is absent: the full upstream spec lives in ../shared")
+    out = tmp_path_factory.mktemp("upstream") / "out"
+    made = regenerate(servers.UPSTREAM_SPEC, out, servers.UPSTREAM_PATCH)
+    return out / DIST_NAME, made
 
 
 _CALL_FAILED = pytest.StashKey[bool]()

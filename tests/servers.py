@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PRISM = ROOT / "mock" / "node_modules" / ".bin" / "prism"
 SHARED = ROOT.parent / "shared"
 UPSTREAM_SPEC = SHARED / "specs" / "kapso" / "openapi-platform.yaml"
+# Overlay patch that lets openapi-python-client 0.29.1 build the full upstream spec.
+UPSTREAM_PATCH = ROOT / "tests" / "fixtures" / "upstream-webhooks.overlay.yaml"
 
 
 def free_port() -> int:

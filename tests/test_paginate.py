@@ -35,14 +35,9 @@ def paging_package(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
 
 
 @pytest.fixture(scope="session")
-def upstream_package(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    """The full upstream spec, generated with the one patch its webhook oneOf needs."""
-    if not servers.UPSTREAM_SPEC.exists():
-        pytest.skip(f"{servers.UPSTREAM_SPEC} is absent: the full upstream spec lives in ../shared")
-    out = tmp_path_factory.mktemp("upstream-client")
-    regenerate(servers.UPSTREAM_SPEC, out, FIXTURES / "upstream-patch.yaml")
-    package_dir = out / "kapso-platform-api-client" / "kapso_platform_api_client"
-    return load_package(package_dir, "upstream_fx")
+def upstream_package(upstream_build: tuple[Path, list[str]]) -> ModuleType:
+    """The package generated from the full upstream spec, imported under its own name."""
+    return load_package(upstream_build[0] / "kapso_platform_api_client", "upstream_fx")
 
 
 def offset_api(records: list[dict[str, Any]], *, stuck: bool = False) -> Handler:

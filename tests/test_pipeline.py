@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,6 @@ from tools.regen import RegenError, main, regenerate
 FIXTURES = ROOT / "tests" / "fixtures" / "pipeline"
 LOSSY = FIXTURES / "lossy.yaml"
 LOSSY_PATCH = FIXTURES / "patch.overlay.yaml"
-UPSTREAM_PATCH = ROOT / "tests" / "fixtures" / "upstream-webhooks.overlay.yaml"
 SEED = servers.SHARED / "seed" / "erase-contact.md"
 WEBHOOKS_POST = "POST /whatsapp/phone_numbers/{phone_number_id}/webhooks"
 
@@ -213,14 +211,6 @@ def test_generated_distribution_installs_alone_into_an_empty_venv(tmp_path: Path
         [str(python), "-c", probe], capture_output=True, text=True, cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
-
-
-@pytest.fixture(scope="module")
-def upstream_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[str]]]:
-    if not servers.UPSTREAM_SPEC.exists():
-        pytest.skip(f"{servers.UPSTREAM_SPEC} is absent: the full upstream spec lives in ../shared")
-    out = tmp_path_factory.mktemp("upstream") / "out"
-    yield out / DIST_NAME, regenerate(servers.UPSTREAM_SPEC, out, UPSTREAM_PATCH)
 
 
 @pytest.mark.slow

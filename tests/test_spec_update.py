@@ -13,7 +13,7 @@ import pytest
 from tests import servers
 from tools.documents import load_document, write_json
 
-FIXTURE_PATCH = servers.ROOT / "tests" / "fixtures" / "upstream-webhooks.overlay.yaml"
+FIXTURE_PATCH = servers.UPSTREAM_PATCH
 WATCHED = ("openapi-platform.yaml", "spec.lock")
 
 pytestmark = pytest.mark.slow
