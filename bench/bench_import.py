@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench import _upstream
 from bench._report import figure, heading, median
+from tests.upstream import UPSTREAM_SPEC, upstream_patch
 from tools.documents import DIST_NAME, GENERATED_PATH, PACKAGE_NAME
 from tools.regen import regenerate
 
@@ -48,7 +49,7 @@ def _variants(work: Path) -> dict[str, tuple[str, Path | None]]:
         "seed package: erase_whatsapp_contact": (ENDPOINT, GENERATED_PATH / DIST_NAME),
     }
     if _upstream.available():
-        regenerate(_upstream.UPSTREAM_SPEC, work / "lazy", _upstream.upstream_patch())
+        regenerate(UPSTREAM_SPEC, work / "lazy", upstream_patch())
         _upstream.bare_generate(
             _upstream.patched_spec(work, as_json=True),
             work / "stock" / DIST_NAME,
