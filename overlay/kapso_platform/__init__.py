@@ -1,5 +1,6 @@
 """Python SDK for the Kapso Platform API: typed errors, retries, and contact erasure."""
 
+from kapso_platform._bulk import ErasureResult
 from kapso_platform._client import AsyncKapso, Kapso
 from kapso_platform._contacts import Erasure
 from kapso_platform._errors import (
@@ -35,6 +36,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "Erasure",
+    "ErasureResult",
     "Identifier",
     "InternalServerError",
     "InvalidIdentifierError",

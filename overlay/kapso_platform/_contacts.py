@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx
 from kapso_platform_api_client.api.contacts import erase_whatsapp_contact
 
+from kapso_platform import _bulk
 from kapso_platform._config import TimeoutArg
 from kapso_platform._identifiers import Identifier, IdentifierKind, parse_identifier
 from kapso_platform._masking import mask
@@ -71,6 +73,28 @@ class Contacts:
         )
         return _erasure(target, response)
 
+    # -- bulk erasure: the engine lives in kapso_platform._bulk --------------------------
+
+    def erase_many(
+        self,
+        identifiers: Iterable[str],
+        *,
+        concurrency: int = 4,
+        rate_limit: float | None = None,
+        default_region: str | None = None,
+        on_result: Callable[[_bulk.ErasureResult], object] | None = None,
+    ) -> Iterator[_bulk.ErasureResult]:
+        """Erase many contacts within `rate_limit` a minute; one result per input, as each ends."""
+        return _bulk.erase_many(
+            lambda identifier: self.erase(identifier, max_retries=0),
+            identifiers,
+            concurrency=concurrency,
+            rate_limit=rate_limit,
+            default_region=default_region or self._client.default_region,
+            on_result=on_result,
+            max_attempts=self._client.max_retries + 1,
+        )
+
 
 class AsyncContacts:
     """WhatsApp contacts of the project, for `AsyncKapso`."""
@@ -96,3 +120,25 @@ class AsyncContacts:
             max_retries=max_retries,
         )
         return _erasure(target, response)
+
+    # -- bulk erasure: the engine lives in kapso_platform._bulk --------------------------
+
+    def erase_many(
+        self,
+        identifiers: Iterable[str] | AsyncIterable[str],
+        *,
+        concurrency: int = 4,
+        rate_limit: float | None = None,
+        default_region: str | None = None,
+        on_result: Callable[[_bulk.ErasureResult], object] | None = None,
+    ) -> AsyncIterator[_bulk.ErasureResult]:
+        """Erase many contacts within `rate_limit` a minute; one result per input, as each ends."""
+        return _bulk.aerase_many(
+            lambda identifier: self.erase(identifier, max_retries=0),
+            identifiers,
+            concurrency=concurrency,
+            rate_limit=rate_limit,
+            default_region=default_region or self._client.default_region,
+            on_result=on_result,
+            max_attempts=self._client.max_retries + 1,
+        )
