@@ -4,8 +4,9 @@ Three layers, each over its own warm connection: a raw httpx request, the genera
 `erase_whatsapp_contact.sync_detailed` / `asyncio_detailed`, and the overlay's
 `contacts.erase`. Batches of every variant are interleaved, so machine load affects them
 alike; a figure is the median over batches of the mean per call in a batch. Two clocks: wall
-time, and the client process's CPU time. The server runs in another process, so CPU time is
-the client's own cost per call, which the 2 shared cores disturb far less than wall time.
+time, and the client process's CPU time. The server (tests/loopback_server.py) runs in another
+process, so CPU time is the client's own cost per call, which the 2 shared cores disturb far
+less than wall time.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from kapso_platform_api_client import AuthenticatedClient
 from kapso_platform_api_client.api.contacts import erase_whatsapp_contact
 
 from bench._report import figure, heading, median
-from bench._server import no_content_server
+from tests.loopback_server import loopback_server
 
 CONTACT = "3f2b8c9e-6d1a-4e2b-9c7f-1a2b3c4d5e6f"
 PHONE = "+14155550123"
@@ -148,7 +149,8 @@ def _report(kind: str, times: dict[str, Times]) -> None:
 
 def main() -> None:
     heading(f"per-call cost, loopback 204, median of {BATCHES} batches of {BATCH}")
-    with no_content_server() as url:
+    with loopback_server() as server:
+        url = server.url
         _report("sync", _sync_figures(url))
         _report("asyncio", asyncio.run(_async_figures(url)))
 
