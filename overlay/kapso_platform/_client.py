@@ -22,6 +22,7 @@ from kapso_platform_api_client import Client
 from kapso_platform._auth import ApiKeyAuth
 from kapso_platform._config import (
     DEFAULT_MAX_RETRIES,
+    DEFAULT_POOL_LIMITS,
     USER_AGENT,
     ClientConfig,
     TimeoutArg,
@@ -168,7 +169,9 @@ class Kapso(_BaseKapso):
             allow_insecure_http=allow_insecure_http,
         )
         pool: httpx.BaseTransport = (
-            httpx.HTTPTransport() if http_client is None else _UserClientTransport(http_client)
+            httpx.HTTPTransport(limits=DEFAULT_POOL_LIMITS)
+            if http_client is None
+            else _UserClientTransport(http_client)
         )
         self._start(config, pool, clock, owns_pool=True)
 
@@ -252,7 +255,7 @@ class AsyncKapso(_BaseKapso):
             allow_insecure_http=allow_insecure_http,
         )
         pool: httpx.AsyncBaseTransport = (
-            httpx.AsyncHTTPTransport()
+            httpx.AsyncHTTPTransport(limits=DEFAULT_POOL_LIMITS)
             if http_client is None
             else _AsyncUserClientTransport(http_client)
         )
