@@ -111,3 +111,15 @@ def load_package(package_dir: Path, alias: str) -> ModuleType:
 def operation(package: ModuleType, dotted: str) -> ModuleType:
     """The operation module `dotted` (for example "api.items.list_items") of a loaded package."""
     return importlib.import_module(f"{package.__name__}.{dotted}")
+
+
+@dataclass
+class Spy:
+    """Wraps a mock API handler and keeps every request it answered."""
+
+    handler: Handler
+    requests: list[httpx.Request] = field(default_factory=list)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.handler(request)

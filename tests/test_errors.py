@@ -209,6 +209,14 @@ def test_phone_number_echoed_by_the_api_is_masked_in_the_message() -> None:
     assert API_KEY not in repr(caught.value)
 
 
+def test_api_key_echoed_by_the_api_is_masked_in_the_message() -> None:
+    answer = error(401, f"API key {API_KEY} is revoked")
+    with sync_client(Recorder([answer])) as client, pytest.raises(AuthenticationError) as caught:
+        client.contacts.erase(PHONE)
+    assert API_KEY not in str(caught.value)
+    assert "API key *** is revoked" in str(caught.value)
+
+
 def test_connection_error_message_names_host_and_masks_the_path() -> None:
     recorder = Recorder([httpx.ConnectError("[Errno 111] Connection refused")])
     with sync_client(recorder, max_retries=0) as client, pytest.raises(APIConnectionError) as e:

@@ -146,7 +146,12 @@ class _BaseKapso:
 
 
 class Kapso(_BaseKapso):
-    """Client for the Kapso Platform API: `Kapso()` reads KAPSO_API_KEY and KAPSO_BASE_URL."""
+    """Client for the Kapso Platform API: `Kapso()` reads KAPSO_API_KEY and KAPSO_BASE_URL.
+
+    `http_client` lends the transport side of your own `httpx.Client` (proxies, TLS, mounts);
+    the base URL, headers, key and timeout still come from this client, and yours is never
+    closed by it. `clock` replaces real sleeping and time, for tests.
+    """
 
     def __init__(
         self,
@@ -212,7 +217,7 @@ class Kapso(_BaseKapso):
             response = self._http.send(request)
         except httpx.HTTPError as error:
             raise connection_error(error, request) from None
-        raise_for_status(response, self._clock)
+        raise_for_status(response, self._clock, secret=self._config.api_key)
         return response
 
     def close(self) -> None:
@@ -307,7 +312,7 @@ class AsyncKapso(_BaseKapso):
             response = await self._http.send(request)
         except httpx.HTTPError as error:
             raise connection_error(error, request) from None
-        raise_for_status(response, self._clock)
+        raise_for_status(response, self._clock, secret=self._config.api_key)
         return response
 
     async def close(self) -> None:

@@ -19,8 +19,17 @@ from kapso_platform._masking import mask
 
 
 def field(source: Any, name: str) -> Any:
-    """`source.name` (model) or `source[name]` (dict); None when missing or unset."""
-    value = source.get(name) if isinstance(source, dict) else getattr(source, name, None)
+    """`source.name` (model) or `source[name]` (dict); None when missing or unset.
+
+    The generator renames fields that shadow Python names with a trailing underscore
+    (`next` becomes `next_`), so both spellings are tried.
+    """
+    if isinstance(source, dict):
+        value = source.get(name)
+    else:
+        value = getattr(source, name, None)
+        if value is None:
+            value = getattr(source, name + "_", None)
     return None if _is_unset(value) else value
 
 

@@ -46,20 +46,20 @@ def rate_limit_remaining(response: httpx.Response) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def raise_for_status(response: httpx.Response, clock: Clock) -> None:
+def raise_for_status(response: httpx.Response, clock: Clock, *, secret: str) -> None:
     """Raise the `APIStatusError` subclass for a non-success `response`; return on 2xx."""
     if 200 <= response.status_code < 300:
         return
-    raise status_error(response, clock)
+    raise status_error(response, clock, secret=secret)
 
 
-def status_error(response: httpx.Response, clock: Clock) -> APIStatusError:
-    """The typed error a non-success `response` stands for."""
+def status_error(response: httpx.Response, clock: Clock, *, secret: str) -> APIStatusError:
+    """The typed error a non-success `response` stands for; `secret` never reaches its message."""
     body = _body(response)
     cls = status_error_class(response.status_code)
     arguments: dict[str, Any] = {
         "status_code": response.status_code,
-        "message": _message(response, body),
+        "message": _message(response, body, secret),
         "body": body,
         "headers": dict(response.headers),
         "request_id": request_id(response),
@@ -100,9 +100,9 @@ def _body(response: httpx.Response) -> Any:
         return response.text
 
 
-def _message(response: httpx.Response, body: Any) -> str:
+def _message(response: httpx.Response, body: Any, secret: str) -> str:
     if isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"].strip():
-        return _shortened(redact(body["error"].strip()))
+        return _shortened(redact(body["error"].strip().replace(secret, "***")))
     summary = _status_summary(response)
     if 300 <= response.status_code < 400:
         return f"{summary}: {_redirect_note(response)}"
