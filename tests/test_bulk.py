@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
+from kapso_platform import AsyncKapso, Kapso
 from kapso_platform._bulk import (
     INTERRUPTED,
     ErasureResult,
@@ -23,6 +24,8 @@ from kapso_platform._errors import (
     RateLimitError,
     UnprocessableEntityError,
 )
+
+from tests.faultserver import FaultServer, Reply, SeenRequest
 
 UUID_A = "123e4567-e89b-12d3-a456-426614174000"
 UUID_B = "123e4567-e89b-12d3-a456-426614174001"
@@ -308,3 +311,40 @@ def test_limiter_ignores_missing_remaining_header() -> None:
     before = limiter.per_minute
     limiter.observe_remaining(None, in_flight=4)
     assert limiter.per_minute == before
+
+
+# -- through the real clients, over loopback --------------------------------------------------
+
+
+def _loopback_handler(request: SeenRequest) -> Reply:
+    if request.path.endswith(UUID_B):
+        return Reply.status(404, json={"error": "Contact not found"})
+    return Reply(204, headers={"X-Request-Id": "req-loop", "X-RateLimit-Remaining": "99"})
+
+
+def test_kapso_contacts_erase_many_over_loopback() -> None:
+    with (
+        FaultServer(_loopback_handler) as server,
+        Kapso(api_key="k", base_url=server.url) as client,
+    ):
+        server.script(Reply.status(503))
+        results = list(
+            client.contacts.erase_many([UUID_A, UUID_B, "bad", UUID_A.upper()], rate_limit=6000)
+        )
+        sent = [r.path for r in server.requests]
+    by_input = {r.input: r for r in results}
+    assert by_input[UUID_A].status == "queued"
+    assert by_input[UUID_A].request_id == "req-loop"
+    assert by_input[UUID_B].status == "not_found"
+    assert by_input["bad"].status == "invalid"
+    assert by_input[UUID_A.upper()].duplicate
+    assert len(sent) == 3  # one 503 retried, the duplicate and the invalid input never sent
+
+
+async def test_async_kapso_contacts_erase_many_over_loopback() -> None:
+    with FaultServer(_loopback_handler) as server:
+        async with AsyncKapso(api_key="k", base_url=server.url) as client:
+            results = [
+                r async for r in client.contacts.erase_many([UUID_A, UUID_B], rate_limit=6000)
+            ]
+    assert sorted(r.status for r in results) == ["not_found", "queued"]

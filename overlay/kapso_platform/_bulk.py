@@ -46,7 +46,7 @@ INTERRUPTED = "interrupted"
 
 # The limiter paces a little under the configured rate: network jitter can bunch two requests
 # together on arrival, and a server counting fixed windows must still never see one too many.
-_HEADROOM = 0.97
+_HEADROOM = 0.985
 _SLOWEST = 0.25  # the limiter never slows below a quarter of the configured rate
 _BACKOFF_FIRST = 0.5
 _BACKOFF_MOST = 8.0

@@ -35,7 +35,8 @@ class Tally:
         self.now: collections.Counter[str] = collections.Counter()
         self.earlier: collections.Counter[str] = collections.Counter()
         self.sent = 0
-        self.started = time.monotonic()
+        self.first_sent: float | None = None
+        self.last_sent = 0.0
         self.problems: list[tuple[int | None, str, str, str]] = []
 
     @property
@@ -44,14 +45,19 @@ class Tally:
         return sum(self.now.values()) + sum(self.earlier.values())
 
     def rate(self) -> float:
-        """Erase requests completed per minute so far in this run."""
-        elapsed = time.monotonic() - self.started
-        return 60.0 * self.sent / elapsed if elapsed > 0 else 0.0
+        """Erase requests completed per minute, between the first and the latest to complete."""
+        if self.first_sent is None or self.sent < 2:
+            return 0.0
+        elapsed = self.last_sent - self.first_sent
+        return 60.0 * (self.sent - 1) / elapsed if elapsed > 0 else 0.0
 
     def add(self, line: int | None, text: str, status: str, error: str | None, sent: bool) -> None:
         """Count one outcome of this run; keep a few problems to show in the summary."""
         self.now[status] += 1
-        self.sent += sent
+        if sent:
+            self.sent += 1
+            self.last_sent = time.monotonic()
+            self.first_sent = self.first_sent or self.last_sent
         if status in ("invalid", "failed") and len(self.problems) < _SHOWN_PROBLEMS:
             # The first clause says what is wrong; the rest, a list of accepted forms, is in the
             # report.
