@@ -63,6 +63,12 @@ def facts(dist: Path) -> dict[str, Any]:
     return _facts_cache[dist]
 
 
+@pytest.fixture
+def mypy_cache(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache per distribution for the session, so the second run reuses the first."""
+    return tmp_path_factory.getbasetemp() / f"mypy-cache-{dist.parent.name}-{dist.name}"
+
+
 def _mypy_strict(dist: Path, cache: Path, *targets: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(cache), *targets]
     return subprocess.run(command, cwd=dist, capture_output=True, text=True, check=False)
@@ -108,18 +114,20 @@ def test_every_generated_module_imports(dist: Path, facts: dict[str, Any]) -> No
     assert facts["modules"] == expected
 
 
-def test_the_generated_package_passes_mypy_strict(dist: Path, tmp_path: Path) -> None:
-    result = _mypy_strict(dist, tmp_path, PACKAGE_NAME)
+def test_the_generated_package_passes_mypy_strict(dist: Path, mypy_cache: Path) -> None:
+    result = _mypy_strict(dist, mypy_cache, PACKAGE_NAME)
     assert result.returncode == 0, result.stdout
 
 
-def test_type_checkers_see_every_model_and_reject_unknown_names(dist: Path, tmp_path: Path) -> None:
+def test_type_checkers_see_every_model_and_reject_unknown_names(
+    dist: Path, mypy_cache: Path, tmp_path: Path
+) -> None:
     probe = tmp_path / "probe.py"
     probe.write_text(
         f"from {PACKAGE_NAME}.models import ErrorResponse, NoSuchModel\n"
         "reveal_type(ErrorResponse)\n",
         encoding="utf-8",
     )
-    result = _mypy_strict(dist, tmp_path / "cache", str(probe))
+    result = _mypy_strict(dist, mypy_cache, str(probe))
     assert f'Module "{PACKAGE_NAME}.models" has no attribute "NoSuchModel"' in result.stdout
     assert f"{PACKAGE_NAME}.models.error_response.ErrorResponse" in result.stdout
