@@ -3,7 +3,8 @@
 Three layers, each over its own warm connection: a raw httpx request, the generated
 `erase_whatsapp_contact.sync_detailed` / `asyncio_detailed`, and the overlay's
 `contacts.erase`. Batches of every variant are interleaved, so machine load affects them
-alike; a figure is the median over batches of the mean per call in a batch. Two clocks: wall
+alike (in an order that rotates each round); a time is the median over rounds of the mean per
+call in a batch, a ratio the median over rounds of the two variants' ratio. Two clocks: wall
 time, and the client process's CPU time. The server (tests/loopback_server.py) runs in another
 process, so CPU time is the client's own cost per call, which the 2 shared cores disturb far
 less than wall time.
@@ -30,7 +31,7 @@ PATH = f"/whatsapp/contacts/{CONTACT}"
 KEY = "bench-key"
 WARM_UP = 200
 BATCH = 50
-BATCHES = 40
+BATCHES = 80
 
 SyncCall = Callable[[], Any]
 AsyncCall = Callable[[], Awaitable[Any]]
@@ -66,36 +67,48 @@ async def _per_call_async(call: AsyncCall) -> Times:
     return _per_call(started)
 
 
-def _medians(samples: dict[str, list[Times]]) -> dict[str, Times]:
-    return {
-        label: (median([s[0] for s in values]), median([s[1] for s in values]))
-        for label, values in samples.items()
-    }
+Samples = dict[str, list[Times]]  # variant -> one (wall, CPU) per round
 
 
-def _measure_sync(variants: dict[str, SyncCall]) -> dict[str, Times]:
+def _rotated(labels: list[str], round_number: int) -> list[str]:
+    """The variants in a different order each round, so none always follows the same one."""
+    shift = round_number % len(labels)
+    return labels[shift:] + labels[:shift]
+
+
+def _measure_sync(variants: dict[str, SyncCall]) -> Samples:
     for call in variants.values():
         for _ in range(WARM_UP):
             call()
-    samples: dict[str, list[Times]] = {label: [] for label in variants}
-    for _ in range(BATCHES):
-        for label, call in variants.items():
-            samples[label].append(_per_call_sync(call))
-    return _medians(samples)
+    samples: Samples = {label: [] for label in variants}
+    for round_number in range(BATCHES):
+        for label in _rotated(list(variants), round_number):
+            samples[label].append(_per_call_sync(variants[label]))
+    return samples
 
 
-async def _measure_async(variants: dict[str, AsyncCall]) -> dict[str, Times]:
+async def _measure_async(variants: dict[str, AsyncCall]) -> Samples:
     for call in variants.values():
         for _ in range(WARM_UP):
             await call()
-    samples: dict[str, list[Times]] = {label: [] for label in variants}
-    for _ in range(BATCHES):
-        for label, call in variants.items():
-            samples[label].append(await _per_call_async(call))
-    return _medians(samples)
+    samples: Samples = {label: [] for label in variants}
+    for round_number in range(BATCHES):
+        for label in _rotated(list(variants), round_number):
+            samples[label].append(await _per_call_async(variants[label]))
+    return samples
 
 
-def _sync_figures(url: str) -> dict[str, Times]:
+def _median_time(samples: Samples, label: str, clock: int) -> float:
+    return median([sample[clock] for sample in samples[label]])
+
+
+def _median_ratio(samples: Samples, label: str, base: str, clock: int) -> float:
+    """Median over rounds of label/base within a round: load that drifts between rounds cancels."""
+    pairs = zip(samples[label], samples[base], strict=True)
+    return median([mine[clock] / theirs[clock] for mine, theirs in pairs])
+
+
+def _sync_figures(url: str) -> Samples:
     headers = {"X-API-Key": KEY}
     with (
         httpx.Client(base_url=url, headers=headers) as raw,
@@ -114,7 +127,7 @@ def _sync_figures(url: str) -> dict[str, Times]:
         )
 
 
-async def _async_figures(url: str) -> dict[str, Times]:
+async def _async_figures(url: str) -> Samples:
     headers = {"X-API-Key": KEY}
     async with (
         httpx.AsyncClient(base_url=url, headers=headers) as raw,
@@ -133,18 +146,23 @@ async def _async_figures(url: str) -> dict[str, Times]:
         )
 
 
-def _report(kind: str, times: dict[str, Times]) -> None:
+def _report(kind: str, samples: Samples) -> None:
     for clock, index in (("wall", 0), ("CPU", 1)):
-        raw, generated, overlay = (times[name][index] for name in ("raw", "generated", "overlay"))
-        phone = times["overlay, phone number"][index]
-        figure(f"{kind}, {clock}: raw httpx request", f"{raw * 1e6:.0f} us", "-")
-        figure(f"{kind}, {clock}: generated {kind}_detailed", f"{generated * 1e6:.0f} us", "-")
-        figure(f"{kind}, {clock}: Kapso contacts.erase (UUID)", f"{overlay * 1e6:.0f} us", "-")
-        figure(f"{kind}, {clock}: generated / raw httpx", f"{generated / raw:.2f}x", "-")
-        figure(f"{kind}, {clock}: overlay / generated", f"{overlay / generated:.2f}x", "<= 1.10x")
-        figure(
-            f"{kind}, {clock}: overlay, E.164 number / generated", f"{phone / generated:.2f}x", "-"
+        for label, name in (
+            ("raw", "raw httpx request"),
+            ("generated", f"generated {kind}_detailed"),
+            ("overlay", "Kapso contacts.erase (UUID)"),
+        ):
+            value = _median_time(samples, label, index) * 1e6
+            figure(f"{kind}, {clock}: {name}", f"{value:.0f} us", "-")
+        ratios = (
+            ("generated", "raw", "generated / raw httpx", "-"),
+            ("overlay", "generated", "overlay / generated", "<= 1.10x"),
+            ("overlay, phone number", "generated", "overlay, E.164 number / generated", "-"),
         )
+        for label, base, name, target in ratios:
+            ratio = _median_ratio(samples, label, base, index)
+            figure(f"{kind}, {clock}: {name}", f"{ratio:.2f}x", target)
 
 
 def main() -> None:

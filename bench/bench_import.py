@@ -47,6 +47,7 @@ def _variants(work: Path) -> dict[str, tuple[str, Path | None]]:
     variants: dict[str, tuple[str, Path | None]] = {
         FLOOR: (FLOOR, None),
         "seed package: erase_whatsapp_contact": (ENDPOINT, GENERATED_PATH / DIST_NAME),
+        "overlay (reference): import kapso_platform": ("kapso_platform", None),
     }
     if _upstream.available():
         regenerate(UPSTREAM_SPEC, work / "lazy", upstream_patch())
