@@ -71,13 +71,13 @@ def regenerate(spec: Path, out: Path, patch: Path | None) -> list[str]:
     """Generate `spec` into `out`; return the generated operations as "METHOD /path" strings."""
     with tempfile.TemporaryDirectory(prefix="kapso-regen-") as tmp:
         work = Path(tmp)
-        document = _patched_spec(spec, patch, work)
+        # Parsed once: the pure-Python YAML 1.2 reader needs seconds for the full upstream spec.
+        document = load_document(spec)
+        source, document = _patched_spec(spec, document, patch, work)
         build = work / "out" / DIST_NAME
-        lost = _run_generator(document, build)
+        lost = _run_generator(source, document, build)
         dropped = {item.where for item in lost if item.what == _DROPPED}
-        lost += [
-            m for m in _missing_operations(load_document(document), build) if m.where not in dropped
-        ]
+        lost += [m for m in _missing_operations(document, build) if m.where not in dropped]
         if lost:
             lines = "\n".join(str(item) for item in sorted(set(lost)))
             raise RegenError(
@@ -88,23 +88,25 @@ def regenerate(spec: Path, out: Path, patch: Path | None) -> list[str]:
     return generated_operations(out / DIST_NAME / PACKAGE_NAME)
 
 
-def _patched_spec(spec: Path, patch: Path | None, work: Path) -> Path:
+def _patched_spec(
+    spec: Path, document: dict[str, Any], patch: Path | None, work: Path
+) -> tuple[Path, dict[str, Any]]:
+    """The file to give the generator and what it holds: `spec` itself, or a patched copy."""
     if patch is None:
-        return spec
-    patched = apply_overlay(load_document(spec), load_document(patch))
+        return spec, document
+    patched = apply_overlay(document, load_document(patch))
     target = work / "patched-spec.json"
     write_json(patched, target)
-    return target
+    return target, patched
 
 
-def _run_generator(document: Path, build: Path) -> list[Lost]:
+def _run_generator(source: Path, spec: dict[str, Any], build: Path) -> list[Lost]:
     config = Config.from_sources(
-        ConfigFile.load_from_path(CONFIG_PATH), MetaType.UV, document, "utf-8", True, build
+        ConfigFile.load_from_path(CONFIG_PATH), MetaType.UV, source, "utf-8", True, build
     )
     templates = TEMPLATES_PATH if TEMPLATES_PATH.is_dir() else None
     with _pinned_tools_first_on_path(), contextlib.redirect_stdout(io.StringIO()):
         errors = generate(config=config, custom_template_path=templates)
-    spec = load_document(document)
     return [lost for error in errors for lost in _describe(error, spec)]
 
 

@@ -22,6 +22,7 @@ from kapso_platform_api_client import Client
 from kapso_platform._auth import ApiKeyAuth
 from kapso_platform._config import (
     DEFAULT_MAX_RETRIES,
+    DEFAULT_POOL_LIMITS,
     USER_AGENT,
     ClientConfig,
     TimeoutArg,
@@ -42,6 +43,7 @@ from kapso_platform._retries import (
     RetryTransport,
     SystemClock,
 )
+from kapso_platform._tls import async_pool, check_callers_client, sync_pool
 
 __all__ = ["AsyncKapso", "Kapso"]
 
@@ -149,7 +151,8 @@ class Kapso(_BaseKapso):
 
     `http_client` lends the transport side of your own `httpx.Client` (proxies, TLS, mounts);
     the base URL, headers, key and timeout still come from this client, and yours is never
-    closed by it. `clock` replaces real sleeping and time, for tests.
+    closed by it. `clock` replaces real sleeping and time, for tests. TLS certificates are
+    always verified; only `insecure_skip_tls_verify=True` turns that off (with a WARNING log).
     """
 
     def __init__(
@@ -163,6 +166,7 @@ class Kapso(_BaseKapso):
         allow_insecure_http: bool = False,
         http_client: httpx.Client | None = None,
         clock: Clock | None = None,
+        insecure_skip_tls_verify: bool = False,
     ) -> None:
         config = resolve_config(
             api_key,
@@ -173,7 +177,11 @@ class Kapso(_BaseKapso):
             allow_insecure_http=allow_insecure_http,
         )
         pool: httpx.BaseTransport = (
-            httpx.HTTPTransport() if http_client is None else _UserClientTransport(http_client)
+            sync_pool(DEFAULT_POOL_LIMITS, insecure=insecure_skip_tls_verify)
+            if http_client is None
+            else _UserClientTransport(
+                check_callers_client(http_client, insecure=insecure_skip_tls_verify)
+            )
         )
         self._start(config, pool, clock, owns_pool=True)
 
@@ -247,6 +255,7 @@ class AsyncKapso(_BaseKapso):
         allow_insecure_http: bool = False,
         http_client: httpx.AsyncClient | None = None,
         clock: Clock | None = None,
+        insecure_skip_tls_verify: bool = False,
     ) -> None:
         config = resolve_config(
             api_key,
@@ -257,9 +266,11 @@ class AsyncKapso(_BaseKapso):
             allow_insecure_http=allow_insecure_http,
         )
         pool: httpx.AsyncBaseTransport = (
-            httpx.AsyncHTTPTransport()
+            async_pool(DEFAULT_POOL_LIMITS, insecure=insecure_skip_tls_verify)
             if http_client is None
-            else _AsyncUserClientTransport(http_client)
+            else _AsyncUserClientTransport(
+                check_callers_client(http_client, insecure=insecure_skip_tls_verify)
+            )
         )
         self._start(config, pool, clock, owns_pool=True)
 

@@ -20,6 +20,11 @@ from kapso_platform._version import __version__
 DEFAULT_BASE_URL = "https://api.kapso.ai/platform/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 3
+# httpx's defaults (100 connections, 20 kept alive) close every connection past the 20th as soon
+# as it is released, so more than 20 concurrent callers open a new TCP and TLS connection for
+# almost every request. Keeping alive all that may be open avoids that; 20 at once is plenty for
+# a rate-limited API, and a small pool also keeps httpcore's per-request bookkeeping cheap.
+DEFAULT_POOL_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=20)
 USER_AGENT = f"kapso-platform-python/{__version__}"
 API_KEY_ENV = "KAPSO_API_KEY"
 BASE_URL_ENV = "KAPSO_BASE_URL"

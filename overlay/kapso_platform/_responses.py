@@ -102,7 +102,7 @@ def _body(response: httpx.Response) -> Any:
 
 def _message(response: httpx.Response, body: Any, secret: str) -> str:
     if isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"].strip():
-        return redact(body["error"].strip().replace(secret, "***"))
+        return _shortened(redact(body["error"].strip().replace(secret, "***")))
     summary = _status_summary(response)
     if 300 <= response.status_code < 400:
         return f"{summary}: {_redirect_note(response)}"
@@ -114,6 +114,15 @@ def _message(response: httpx.Response, body: Any, secret: str) -> str:
 
 
 _GATEWAY_HINT = "probably from a proxy or gateway in front of the API"
+# An error text is for a log line or a traceback; the full body stays available in `.body`.
+_MAX_MESSAGE_CHARS = 500
+
+
+def _shortened(text: str) -> str:
+    if len(text) <= _MAX_MESSAGE_CHARS:
+        return text
+    cut = len(text) - _MAX_MESSAGE_CHARS
+    return f"{text[:_MAX_MESSAGE_CHARS]}… ({cut} more characters in the error's .body)"
 
 
 def _status_summary(response: httpx.Response) -> str:

@@ -247,6 +247,42 @@ class _Attempts:
             )
 
 
+def _received(response: httpx.Response) -> httpx.Response:
+    """`response` with its whole body received, so a connection lost mid-body fails the attempt.
+
+    Left to the client, the body would be read after this transport returned, where a reset
+    could no longer be retried. The raw bytes are kept, so decoding still happens once, later.
+    A response built in memory (a mock transport's) arrives already read and is kept as it is.
+    """
+    if response.is_stream_consumed:
+        return response
+    try:
+        raw = b"".join(response.iter_raw())
+    finally:
+        response.close()
+    return _with_body(response, raw)
+
+
+async def _areceived(response: httpx.Response) -> httpx.Response:
+    """The async twin of `_received`."""
+    if response.is_stream_consumed:
+        return response
+    try:
+        raw = b"".join([part async for part in response.aiter_raw()])
+    finally:
+        await response.aclose()
+    return _with_body(response, raw)
+
+
+def _with_body(response: httpx.Response, raw: bytes) -> httpx.Response:
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=httpx.ByteStream(raw),
+        extensions=response.extensions,
+    )
+
+
 class RetryTransport(httpx.BaseTransport):
     """Sends each request through `inner`, retrying as `policy` allows."""
 
@@ -269,7 +305,7 @@ class RetryTransport(httpx.BaseTransport):
         while True:
             attempts.begin()
             try:
-                response = self._inner.handle_request(request)
+                response = _received(self._inner.handle_request(request))
             except httpx.TransportError as error:
                 verdict = attempts.after_error(error)
                 if verdict.wait is None:
@@ -312,7 +348,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         while True:
             attempts.begin()
             try:
-                response = await self._inner.handle_async_request(request)
+                response = await _areceived(await self._inner.handle_async_request(request))
             except httpx.TransportError as error:
                 verdict = attempts.after_error(error)
                 if verdict.wait is None:
