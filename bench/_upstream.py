@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from tests.upstream import UPSTREAM_SPEC, upstream_patch
+from tests.servers import UPSTREAM_PATCH, UPSTREAM_SPEC
 from tools.documents import CONFIG_PATH, ROOT, TEMPLATES_PATH, load_document, write_json
 from tools.patching import apply_overlay
 
@@ -26,7 +26,7 @@ def available() -> bool:
 
 def patched_spec(work: Path, *, as_json: bool = False) -> Path:
     """The upstream spec with the webhook patch applied, as YAML like upstream's, or as JSON."""
-    patched = apply_overlay(load_document(UPSTREAM_SPEC), load_document(upstream_patch()))
+    patched = apply_overlay(load_document(UPSTREAM_SPEC), load_document(UPSTREAM_PATCH))
     if as_json:
         target = work / "patched-upstream.json"
         write_json(patched, target)
@@ -39,7 +39,7 @@ def patched_spec(work: Path, *, as_json: bool = False) -> Path:
 
 def make_regen(out: Path) -> None:
     """`make regen` of the upstream spec into `out`, exactly as a maintainer would run it."""
-    command = ["make", "regen", f"SPEC={UPSTREAM_SPEC}", f"OUT={out}", f"PATCH={upstream_patch()}"]
+    command = ["make", "regen", f"SPEC={UPSTREAM_SPEC}", f"OUT={out}", f"PATCH={UPSTREAM_PATCH}"]
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 

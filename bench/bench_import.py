@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench import _upstream
 from bench._report import figure, heading, median
-from tests.upstream import UPSTREAM_SPEC, upstream_patch
+from tests.servers import UPSTREAM_PATCH, UPSTREAM_SPEC
 from tools.documents import DIST_NAME, GENERATED_PATH, PACKAGE_NAME
 from tools.regen import regenerate
 
@@ -50,7 +50,7 @@ def _variants(work: Path) -> dict[str, tuple[str, Path | None]]:
         "overlay (reference): import kapso_platform": ("kapso_platform", None),
     }
     if _upstream.available():
-        regenerate(UPSTREAM_SPEC, work / "lazy", upstream_patch())
+        regenerate(UPSTREAM_SPEC, work / "lazy", UPSTREAM_PATCH)
         _upstream.bare_generate(
             _upstream.patched_spec(work, as_json=True),
             work / "stock" / DIST_NAME,

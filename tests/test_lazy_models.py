@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from tests.servers import ROOT
-from tests.upstream import UPSTREAM_SPEC, upstream_patch
 from tools.documents import DIST_NAME, PACKAGE_NAME
 
 SEED_DIST = ROOT / "generated" / DIST_NAME
@@ -30,15 +29,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def full_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The full upstream spec, patched and generated into a temporary directory."""
-    if not UPSTREAM_SPEC.exists():
-        pytest.skip(f"{UPSTREAM_SPEC} is absent: the full upstream spec lives in ../shared")
-    from tools.regen import regenerate
-
-    out = tmp_path_factory.mktemp("full-spec")
-    regenerate(UPSTREAM_SPEC, out, upstream_patch())
-    return out / DIST_NAME
+def full_dist(upstream_build: tuple[Path, list[str]]) -> Path:
+    """The full upstream spec, patched and generated once per session (see conftest)."""
+    return upstream_build[0]
 
 
 @pytest.fixture(params=["seed", "full"])
