@@ -1,7 +1,13 @@
+"""Fixtures shared by the suite, and the guards that keep every test on this machine."""
+
 from __future__ import annotations
 
+import ipaddress
+import os
+import socket
 from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -9,6 +15,50 @@ from tests import conformance as traffic
 from tests import servers
 from tools.documents import DIST_NAME
 from tools.regen import regenerate
+
+_SETTINGS = ("KAPSO_API_KEY", "KAPSO_BASE_URL", "KAPSO_LOG")
+_LIVE = bool(os.environ.get("KAPSO_API_KEY")) and os.environ.get("KAPSO_LIVE") == "1"
+
+
+def _is_local(host: object) -> bool:
+    if host in (None, "localhost") or not isinstance(host, str | bytes):
+        return True
+    text = host.decode() if isinstance(host, bytes) else host
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _stay_on_this_machine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's Kapso settings or resolves a host other than loopback.
+
+    A developer's shell may hold a real KAPSO_API_KEY; only tests marked `live`, run with
+    KAPSO_LIVE=1, may use it. Every other test gets a clean environment, and a name lookup of a
+    non-loopback host fails at once, so a test that would reach the internet fails instead.
+    Subprocesses (the CLI tests) are given explicit loopback base URLs by their tests.
+    """
+    if request.node.get_closest_marker("live"):
+        return
+    for name in _SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    real_getaddrinfo = socket.getaddrinfo
+
+    def loopback_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _is_local(host):
+            raise socket.gaierror(f"tests never reach the internet: refused to resolve {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+
+
+@pytest.fixture
+def live_key() -> str:
+    """The real API key, for tests marked `live`; they skip unless KAPSO_LIVE=1 and a key is set."""
+    if not _LIVE:
+        pytest.skip("live test: set KAPSO_API_KEY and KAPSO_LIVE=1 to call the real Kapso API")
+    return os.environ["KAPSO_API_KEY"]
 
 
 @pytest.fixture(scope="session")
