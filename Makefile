@@ -18,13 +18,14 @@ PRISM := mock/node_modules/.bin/prism
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup regen check test lint mock demo bench spec-diff spec-update clean
+.PHONY: help setup regen check dist-check test lint mock demo bench spec-diff spec-update clean
 
 help:
 	@echo "make demo         set up, verify generated code, erase a contact through the Prism mock"
 	@echo "make test         contract checks and the whole test suite"
 	@echo "make regen        regenerate generated/ from openapi-platform.yaml (SPEC=.. OUT=.. [PATCH=..])"
 	@echo "make check        spec validity, spec.lock, generated/ freshness, the overlay's contract"
+	@echo "make dist-check   pip-install generated/ alone into an empty venv and import it"
 	@echo "make spec-diff    OLD=a.yaml NEW=b.yaml: breaking-change report"
 	@echo "make spec-update  [SPEC_URL=..|SPEC_FILE=..]: vendor a new upstream spec, regen, check"
 	@echo "make lint         ruff and mypy --strict"
@@ -52,7 +53,16 @@ regen: $(SYNCED)
 check: $(SYNCED)
 	$(PY) -m tools.check
 
-test: setup check
+# The generated distribution must install on its own, from the package registry, into an empty
+# venv: run here rather than in pytest, because tests never reach the network.
+dist-check: $(UV)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(UV) venv --quiet --python $(PYTHON) "$$tmp/venv" && \
+	$(UV) pip install --quiet --python "$$tmp/venv/bin/python" ./generated/kapso-platform-api-client && \
+	(cd "$$tmp" && "$$tmp/venv/bin/python" -c "import kapso_platform_api_client.api.contacts.erase_whatsapp_contact") && \
+	echo "dist-check: generated/kapso-platform-api-client installs and imports in an empty venv"
+
+test: setup check dist-check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(SYNCED)
