@@ -134,6 +134,16 @@ def test_missing_api_key_is_a_configuration_error(
     assert "KAPSO_API_KEY" in capsys.readouterr().err
 
 
+def test_plain_http_to_another_host_is_refused_naming_the_opt_in_flag(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["--base-url", "http://kapso.example/platform/v1", "--api-key", "k"]
+    assert main([*argv, "contacts", "erase", "+14155550100"]) == 2
+    err = capsys.readouterr().err
+    assert "--allow-insecure-http" in err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_missing_input_file_is_a_usage_error(tmp_path: Path) -> None:
     assert erase_file("http://127.0.0.1:9", tmp_path / "absent.txt", tmp_path / "r.jsonl") == 2
 

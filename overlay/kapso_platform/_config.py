@@ -85,7 +85,8 @@ def _base_url(given: str | None, allow_insecure_http: bool) -> str:
     if url.scheme == "http" and not (allow_insecure_http or is_loopback(url.host)):
         raise ConfigurationError(
             f"base_url {text!r} is plain http:// to a non-loopback host, which would send the "
-            "API key unencrypted; use https://, or pass allow_insecure_http=True if you must"
+            "API key unencrypted; use https://, or pass allow_insecure_http=True "
+            "(kapso CLI: --allow-insecure-http) if you must"
         )
     return str(url).rstrip("/")
 

@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kapso", description="Kapso Platform API from the command line.")
     parser.add_argument("--api-key", help="API key (prefer the KAPSO_API_KEY environment variable)")
     parser.add_argument("--base-url", help="API base URL (default: KAPSO_BASE_URL or production)")
+    parser.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow a plain http:// base URL to a non-loopback host (sends the key unencrypted)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     groups = parser.add_subparsers(dest="group", required=True, parser_class=_Parser)
     contacts = groups.add_parser("contacts", help="WhatsApp contacts")
@@ -204,7 +209,11 @@ class _Job:
         from kapso_platform import Kapso  # noqa: PLC0415  dry runs never need the client
 
         try:
-            client: _Client = Kapso(api_key=self.api_key, base_url=self.args.base_url or None)
+            client: _Client = Kapso(
+                api_key=self.api_key,
+                base_url=self.args.base_url or None,
+                allow_insecure_http=self.args.allow_insecure_http,
+            )
             return client
         except (KapsoError, ValueError) as exc:
             raise UsageError(str(exc)) from None
