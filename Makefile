@@ -80,6 +80,7 @@ bench: setup
 	$(PY) -m bench
 
 spec-diff: $(SYNCED)
+	@[ -n "$(OLD)" ] && [ -n "$(NEW)" ] || { echo "make spec-diff: pass OLD=a.yaml NEW=b.yaml (e.g. OLD=openapi-platform.yaml NEW=../shared/specs/kapso/openapi-platform.yaml)" >&2; exit 2; }
 	$(PY) -m tools.spec_diff $(OLD) $(NEW)
 
 spec-update: setup
