@@ -12,9 +12,9 @@ import os
 from dataclasses import dataclass, field
 
 import httpx
-import phonenumbers
 
 from kapso_platform._errors import ConfigurationError
+from kapso_platform._identifiers import checked_region
 from kapso_platform._version import __version__
 
 DEFAULT_BASE_URL = "https://api.kapso.ai/platform/v1"
@@ -58,7 +58,7 @@ def resolve_config(
         base_url=_base_url(base_url, allow_insecure_http),
         timeout=to_timeout(timeout, DEFAULT_TIMEOUT),
         max_retries=check_max_retries(max_retries),
-        default_region=check_region(default_region),
+        default_region=checked_region(default_region, error=ConfigurationError),
     )
 
 
@@ -135,16 +135,3 @@ def check_max_retries(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigurationError(f"max_retries {value!r} must be a whole number from 0 up")
     return value
-
-
-def check_region(value: str | None) -> str | None:
-    """`value` upper-cased if libphonenumber knows it as a region (None stays None)."""
-    if value is None:
-        return None
-    region = value.strip().upper()
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise ConfigurationError(
-            f"default_region {value!r} is not a region libphonenumber knows; pass an "
-            "ISO 3166-1 alpha-2 code such as 'US' or 'GB'"
-        )
-    return region

@@ -88,7 +88,7 @@ def parse_identifier(value: str, *, default_region: str | None = None) -> Identi
 
 
 def _e164(text: str, default_region: str | None) -> str:
-    region = _region(default_region)
+    region = checked_region(default_region)
     if not text.startswith("+") and region is None:
         raise InvalidIdentifierError(
             f"phone number {mask(text)!r} has no country code; write it with a leading + "
@@ -104,13 +104,23 @@ def _e164(text: str, default_region: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _region(default_region: str | None) -> str | None:
-    if default_region is None:
+def checked_region(
+    value: str | None,
+    *,
+    error: type[Exception] = InvalidIdentifierError,
+    name: str = "default_region",
+) -> str | None:
+    """`value` upper-cased if libphonenumber knows the region; else raise `error` naming `name`.
+
+    The client, a single call and the CLI all take a default region, each reporting a bad one
+    with its own error type and its own name for the setting.
+    """
+    if value is None:
         return None
-    region = default_region.strip().upper()
+    region = value.strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise InvalidIdentifierError(
-            f"default_region {default_region!r} is not a region libphonenumber knows; pass an "
+        raise error(
+            f"{name} {value!r} is not a region libphonenumber knows; pass an "
             "ISO 3166-1 alpha-2 code such as 'US' or 'GB'"
         )
     return region

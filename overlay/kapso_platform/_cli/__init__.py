@@ -19,8 +19,6 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, NoReturn, Protocol
 
-import phonenumbers
-
 from kapso_platform import _bulk
 from kapso_platform._cli._inputs import InputFileError, InputLine, count_lines, read_lines
 from kapso_platform._cli._progress import (
@@ -33,7 +31,7 @@ from kapso_platform._cli._progress import (
 )
 from kapso_platform._cli._report import Record, ReportFileError, ReportWriter, finished_inputs
 from kapso_platform._errors import InvalidIdentifierError, KapsoError
-from kapso_platform._identifiers import parse_identifier
+from kapso_platform._identifiers import checked_region, parse_identifier
 from kapso_platform._masking import mask
 
 __all__ = ["main"]
@@ -153,9 +151,7 @@ def _check_options(args: argparse.Namespace) -> None:
         )
     if args.concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, not {args.concurrency}")
-    region = args.default_region
-    if region is not None and region.strip().upper() not in phonenumbers.SUPPORTED_REGIONS:
-        raise UsageError(f"--default-region {region!r} is not a known region; use a code like US")
+    checked_region(args.default_region, error=UsageError, name="--default-region")
 
 
 @dataclass
