@@ -210,3 +210,10 @@ async def test_async_redirect_is_not_followed() -> None:
         with pytest.raises(APIStatusError, match="redirect"):
             await client.contacts.erase(PHONE)
     assert len(recorder.requests) == 1
+
+
+def test_a_base_url_with_credentials_is_refused_without_echoing_them() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Kapso("sk", base_url="https://user:hunter2@api.kapso.ai/platform/v1")
+    assert "hunter2" not in str(caught.value)
+    assert "api_key=" in str(caught.value)

@@ -27,6 +27,7 @@ from kapso_platform._errors import (
     APIError,
     APIStatusError,
     AuthenticationError,
+    ConfigurationError,
     InternalServerError,
     InvalidIdentifierError,
     NotFoundError,
@@ -130,7 +131,7 @@ class RateLimiter:
 
     def __init__(self, per_minute: float, *, clock: Clock | None = None) -> None:
         if per_minute <= 0:
-            raise ValueError(f"per_minute must be positive, got {per_minute!r}")
+            raise ConfigurationError(f"per_minute must be positive, got {per_minute!r}")
         self._clock = clock or MonotonicClock()
         self._configured = per_minute
         self._factor = 1.0
@@ -356,10 +357,12 @@ def _remaining(exc: APIStatusError) -> int | None:
 def validate_options(concurrency: int, rate_limit: float | None) -> float:
     """Check the knobs before anything runs; return the rate limit to use."""
     if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
-        raise ValueError(f"concurrency must be a whole number of at least 1, got {concurrency!r}")
+        raise ConfigurationError(
+            f"concurrency must be a whole number of at least 1, got {concurrency!r}"
+        )
     rate = DEFAULT_RATE_LIMIT if rate_limit is None else rate_limit
     if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
-        raise ValueError(
+        raise ConfigurationError(
             f"rate_limit must be a positive number of requests per minute, got {rate_limit!r}; "
             "use your plan's limit (100, 500 or 1000)"
         )

@@ -78,6 +78,12 @@ def _base_url(given: str | None, allow_insecure_http: bool) -> str:
         url = httpx.URL(text.strip())
     except httpx.InvalidURL as exc:
         raise ConfigurationError(f"base_url {text!r} is not a URL ({exc})") from None
+    if url.userinfo:
+        # Credentials in the URL would be echoed by every repr and message that shows it.
+        raise ConfigurationError(
+            "base_url must not carry a user name or password (user:secret@host); pass the API "
+            "key as api_key= or KAPSO_API_KEY and the bare URL, such as " + DEFAULT_BASE_URL
+        )
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(
             f"base_url {text!r} must be an absolute https:// URL such as {DEFAULT_BASE_URL}"
